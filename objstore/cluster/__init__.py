@@ -1,0 +1,1 @@
+"""Local test clusters the project starts itself: ``objstore cluster ceph|gluster up|down|status``."""

@@ -1,0 +1,1 @@
+"""Test tooling: target discovery, the pytest plugin, the avocado runner and the oracle."""

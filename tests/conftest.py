@@ -1,0 +1,1 @@
+"""pytest configuration: the project's own suite uses the objstore pytest plugin."""
