@@ -266,5 +266,8 @@ class ErrorTable:
 
 
 def _native_message(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        # Not str(exc): it carries local paths (temp files, the root) that mean nothing to callers.
+        return exc.strerror
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if not text.startswith(type(exc).__name__) else text

@@ -44,6 +44,8 @@ class Target:
     backend: str
     options: dict[str, Any] = field(default_factory=dict)
     config: Path | None = None
+    url: str | None = None
+    """Opened with objstore.open(url) when set (``posix:///tmp/x``)."""
     skip_reason: str | None = None
     """Set when this target cannot run here."""
     test_double: bool = False
@@ -59,6 +61,8 @@ class Target:
         import objstore
 
         options = dict(self.options)
+        if self.url is not None:
+            return objstore.open(self.url, **options)
         if self.backend == "posix" and "root" not in options:
             options["root"] = tempfile.mkdtemp(prefix="objstore-posix-")
         if self.config is not None:
@@ -113,13 +117,17 @@ def discover(names: list[str] | None = None) -> list[Target]:
         cfg = load_config(path)
         targets.append(Target(path.stem, cfg.backend, config=path))
     if names:
-        known = {t.id for t in targets}
+        by_id = {t.id: t for t in targets}
+        chosen = []
         for name in names:
-            if name not in known:
-                path = Path(name)
-                if path.suffix == ".toml":
-                    targets.append(Target(path.stem, load_config(path).backend, config=path))
-                else:
-                    targets.append(Target(name, name))
-        targets = [t for t in targets if t.id in names or (t.config and str(t.config) in names)]
+            path = Path(name)
+            if name in by_id:
+                chosen.append(by_id[name])
+            elif "://" in name:
+                chosen.append(Target(name, name.split("://", 1)[0], url=name))
+            elif path.suffix == ".toml" or path.is_file():
+                chosen.append(Target(path.stem, load_config(path).backend, config=path))
+            else:  # a backend from a third-party plugin, with its default options
+                chosen.append(Target(name, name))
+        return chosen
     return targets
