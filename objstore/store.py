@@ -14,6 +14,7 @@ from objstore.errors import InvalidArgument, NotFound, ObjstoreError, Unsupporte
 from objstore.spec import CAPABILITY_FOR_MODE, Backend, Buffer, Capabilities, ObjectStat, WriteMode
 
 DEFAULT_CHUNK = 4 * 1024 * 1024
+_MODES: dict[str, WriteMode] = {m.value: m for m in WriteMode}
 
 
 class Store:
@@ -30,6 +31,7 @@ class Store:
         self._backend = backend
         self.name = name or backend.name
         self.capabilities: Capabilities = backend.capabilities
+        self._mode_allowed = {m: self.capabilities.mode_supported(m) for m in WriteMode}
         self._closed = False
 
     # -- plumbing ---------------------------------------------------------------------
@@ -181,8 +183,13 @@ class Store:
         :param offset: only for ``"w"``; must be 0 for other modes.
         """
         key = self._key(key, "put")
-        parsed = self._mode(mode, key)
-        offset = self._non_negative(offset, "offset", "put", key)
+        # Fast path for the common call (enum or seed spelling, offset 0, bytes): every
+        # check below still runs, just without helper calls; the slow path explains errors.
+        parsed = _MODES.get(mode) if isinstance(mode, str) else None
+        if parsed is None or not self._mode_allowed[parsed]:
+            parsed = self._mode(mode, key)
+        if offset.__class__ is not int or offset < 0:
+            offset = self._non_negative(offset, "offset", "put", key)
         if offset and parsed is not WriteMode.WRITE:
             raise InvalidArgument(
                 f"offset is only valid with mode 'w', not {parsed.value!r}",
@@ -190,7 +197,7 @@ class Store:
                 op="put",
                 key=key,
             )
-        buf = self._data(data, "put", key)
+        buf = data if data.__class__ is bytes else self._data(data, "put", key)
         if self.capabilities.max_object_size:
             self._size_limit(offset + len(buf), "put", key)
         self._backend.write(key, buf, parsed, offset)
