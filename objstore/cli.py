@@ -118,7 +118,7 @@ def backends(as_json: bool) -> None:
     from objstore.registry import get_registry
 
     rows = []
-    for info in get_registry():
+    for info in sorted(get_registry(), key=lambda i: i.name):
         reason = info.unavailable_reason()
         caps = info.capabilities
         rows.append(
@@ -136,16 +136,39 @@ def backends(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(title="objstore backends", show_lines=True)
-    for column in ("backend", "plugin", "available here", "capabilities", "limits"):
+    table = Table(title="objstore backends")
+    for column in ("backend", "plugin", "available here", "description"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        status = "[green]yes[/]" if row["available"] else f"[red]no[/]: {row['reason']}"
+        status = "[green]yes[/]" if row["available"] else f"[red]no[/]: {escape(row['reason'])}"
         if row["install_hint"]:
-            status += f"\n[dim]{row['install_hint']}[/]"
-        limits = "\n".join(f"{k}={v}" for k, v in row["limits"].items()) or "-"
-        table.add_row(row["name"], row["plugin"], status, ", ".join(row["capabilities"]), limits)
+            status += f"\n[dim]{escape(row['install_hint'])}[/]"
+        table.add_row(row["name"], row["plugin"], status, row["description"])
     out_console.print(table)
+    out_console.print(_capability_matrix(rows))
+
+
+def _capability_matrix(rows: list[dict[str, Any]]) -> Table:
+    from objstore.spec import Capabilities
+
+    matrix = Table(title="capabilities declared by each backend (limits: - means none)")
+    matrix.add_column("capability", no_wrap=True)
+    for row in rows:
+        matrix.add_column(row["name"], justify="center", overflow="fold")
+    for flag in Capabilities().flags():
+        matrix.add_row(flag, *("[green]✓[/]" if flag in r["capabilities"] else "[dim]-[/]" for r in rows))
+    for limit in Capabilities().limits():
+        matrix.add_row(limit, *(_human(r["limits"].get(limit)) for r in rows))
+    return matrix
+
+
+def _human(value: int | None) -> str:
+    if not value:
+        return "-"
+    for unit, size in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if value >= size and value % size == 0:
+            return f"{value // size}{unit}"
+    return str(value)
 
 
 # -- data commands ----------------------------------------------------------------------
