@@ -117,7 +117,7 @@ def backends(as_json: bool) -> None:
     """List every discovered backend, where it comes from, and whether it works here."""
     from objstore.registry import get_registry
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in sorted(get_registry(), key=lambda i: i.name):
         reason = info.unavailable_reason()
         caps = info.capabilities

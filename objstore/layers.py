@@ -12,6 +12,7 @@ does nothing costs close to nothing (``bench/layer_overhead.py`` measures it).
 
 from __future__ import annotations
 
+import builtins
 import random
 import threading
 import time
@@ -67,7 +68,7 @@ class Layer(Backend):
     def set_xattr(self, key: str, name: str, value: bytes) -> None:
         self.inner.set_xattr(key, name, value)
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         return self.inner.list_xattrs(key)
 
     def remove_xattr(self, key: str, name: str) -> None:
@@ -405,7 +406,7 @@ class PrefixLayer(Layer):
     def set_xattr(self, key: str, name: str, value: bytes) -> None:
         self._call(lambda: self.inner.set_xattr(self.prefix + key, name, value))
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         return self._call(lambda: self.inner.list_xattrs(self.prefix + key))
 
     def remove_xattr(self, key: str, name: str) -> None:

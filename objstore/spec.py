@@ -11,6 +11,7 @@ The exact semantics every backend must meet are written in ``docs/spec.md``.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -180,7 +181,7 @@ class Backend(ABC):
     def set_xattr(self, key: str, name: str, value: bytes) -> None:
         raise Unsupported("metadata is not supported", op="set_xattr", key=key)
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         raise Unsupported("metadata is not supported", op="list_xattrs", key=key)
 
     def remove_xattr(self, key: str, name: str) -> None:

@@ -6,6 +6,7 @@ same edge-case behaviour (``docs/spec.md``) and only translates to its native AP
 
 from __future__ import annotations
 
+import builtins
 import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -309,7 +310,7 @@ class Store:
             )
         self._backend.set_xattr(key, name, raw)
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         """Names of the attributes of ``key``, sorted."""
         key = self._key(key, "list_xattrs")
         self._require("metadata", "list_xattrs", key)
@@ -451,7 +452,7 @@ def _chunks_of(source: IO[bytes] | Iterable[Buffer], chunk_size: int) -> Iterato
             if not block:
                 return
             yield block
-    for block in source:  # type: ignore[union-attr]
+    for block in source:
         if not isinstance(block, bytes | bytearray | memoryview):
             raise InvalidArgument(f"stream chunks must be bytes-like, not {type(block).__name__}")
         yield block

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import threading
 import time
 from collections.abc import Iterator
@@ -118,7 +119,7 @@ class MemoryBackend(Backend):
         with self._lock:
             self._get(key, "set_xattr").xattrs[name] = bytes(value)
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         with self._lock:
             return list(self._get(key, "list_xattrs").xattrs)
 

@@ -7,6 +7,7 @@ ours (temp files, the sidecar metadata directory) and never listed.
 
 from __future__ import annotations
 
+import builtins
 import errno
 import json
 import os
@@ -268,7 +269,7 @@ class PosixBackend(Backend):
             else:
                 os.setxattr(path, XATTR_PREFIX + name, value)
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         path = self._path(key, "list_xattrs")
         with ERRORS.mapped("list_xattrs", key):
             if self._sidecar:

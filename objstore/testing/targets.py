@@ -29,7 +29,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONFIG_DIR = Path(os.environ.get("OBJSTORE_CONFIG_DIR", PROJECT_ROOT / "configs"))
 CLUSTER_BACKENDS = ("rados", "rbd", "gobridge", "gluster")
 """Backends whose skip fails a CI run: their servers are started by the project itself."""
-DAOS_DOUBLE_MODULE = "tests.pydaos_double"
+DAOS_DOUBLE_MODULE = "objstore_pydaos_test_double"
 
 
 def in_ci() -> bool:
@@ -75,18 +75,35 @@ class Target:
         return f"{self.id}{where}{double}"
 
 
+def _load_daos_double() -> str | None:
+    """Import tests/pydaos_double.py under a private name and return that name.
+
+    By file path, not as ``tests.pydaos_double``: avocado's html plugin installs a
+    top-level ``tests`` package in site-packages that would shadow ours.
+    """
+    if DAOS_DOUBLE_MODULE in sys.modules:
+        return DAOS_DOUBLE_MODULE
+    path = PROJECT_ROOT / "tests" / "pydaos_double.py"
+    spec = importlib.util.spec_from_file_location(DAOS_DOUBLE_MODULE, path)
+    if spec is None or spec.loader is None or not path.is_file():
+        return None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[DAOS_DOUBLE_MODULE] = module
+    spec.loader.exec_module(module)
+    return DAOS_DOUBLE_MODULE
+
+
 def _daos_target() -> Target:
     pool, cont = os.environ.get("DAOS_POOL"), os.environ.get("DAOS_CONT")
     if importlib.util.find_spec("pydaos") is not None and pool and cont:
         return Target("daos", "daos", {"pool": pool, "container": cont})
-    if str(PROJECT_ROOT) not in sys.path:
-        sys.path.insert(0, str(PROJECT_ROOT))
-    if importlib.util.find_spec(DAOS_DOUBLE_MODULE) is None:
-        return Target("daos", "daos", skip_reason=f"{DAOS_DOUBLE_MODULE} not found")
+    module = _load_daos_double()
+    if module is None:
+        return Target("daos", "daos", skip_reason="tests/pydaos_double.py not found")
     return Target(
         "daos",
         "daos",
-        {"pool": "objstore-test", "container": "objstore-test", "pydaos_module": DAOS_DOUBLE_MODULE},
+        {"pool": "objstore-test", "container": "objstore-test", "pydaos_module": module},
         test_double=True,
     )
 
