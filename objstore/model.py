@@ -7,6 +7,7 @@ deliberately naive (immutable bytes, no locks) so that it is obviously right.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 
 from objstore.errors import AlreadyExists, InvalidArgument, NotFound
@@ -97,5 +98,5 @@ class ReferenceStore:
             raise NotFound("attribute not set")
         del attrs[name]
 
-    def list_xattrs(self, key: str) -> list[str]:
+    def list_xattrs(self, key: str) -> builtins.list[str]:
         return sorted(self._get(key).xattrs)

@@ -54,7 +54,12 @@ def test_create_race_8_threads_one_winner(store: Store) -> None:
         winners: list[int] = []
         lock = threading.Lock()
 
-        def work(i: int, key: str = f"race-{round_}") -> None:
+        def work(
+            i: int,
+            key: str = f"race-{round_}",
+            winners: list[int] = winners,
+            lock: threading.Lock = lock,
+        ) -> None:
             try:
                 store.put(key, f"winner-{i}".encode(), WriteMode.CREATE)
             except AlreadyExists:
@@ -132,3 +137,47 @@ def test_disjoint_offset_writes(store: Store) -> None:
     data = store.get("obj")
     for i in range(8):
         assert data[i * block : (i + 1) * block] == bytes([i + 1]) * block, f"block {i} wrong"
+
+
+@case(requires=("thread_safe",))
+def test_delete_race_8_threads(store: Store) -> None:
+    """8 threads delete one object: at least one succeeds, the rest get NotFound, it is gone."""
+    from objstore.errors import NotFound
+
+    for round_ in range(5):
+        key = f"victim-{round_}"
+        store.put(key, b"x" * 100)
+        deleted: list[int] = []
+        lock = threading.Lock()
+
+        def work(
+            i: int, key: str = key, deleted: list[int] = deleted, lock: threading.Lock = lock
+        ) -> None:
+            try:
+                store.delete(key)
+            except NotFound:
+                return
+            with lock:
+                deleted.append(i)
+
+        errors = _threads(8, work)
+        assert not errors, f"unexpected errors: {errors[:2]!r}"
+        assert deleted, f"round {round_}: no thread deleted the object"
+        assert not store.exists(key), f"round {round_}: object survived"
+    assert list(store.list()) == []
+
+
+@case(requires=("thread_safe", "metadata"))
+def test_xattrs_from_8_threads(store: Store) -> None:
+    """8 threads setting different attributes on one object: all attributes are kept."""
+    store.put("obj", b"data")
+
+    def work(i: int) -> None:
+        for j in range(5):
+            store.set_xattr("obj", f"t{i}-{j}", f"{i}:{j}".encode())
+
+    errors = _threads(8, work)
+    assert not errors, f"threads failed: {errors[:2]!r}"
+    names = store.list_xattrs("obj")
+    assert len(names) == 40, f"{len(names)} attributes kept of 40"
+    assert store.get("obj") == b"data"

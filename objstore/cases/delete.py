@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from objstore.cases import case
+from objstore.cases._data import payload
 from objstore.errors import NotFound
 from objstore.spec import WriteMode
 from objstore.store import Store
@@ -103,3 +104,58 @@ def test_only_that_key(store: Store) -> None:
     store.delete("a")
     assert sorted(store.list()) == ["a/b", "ab", "b"]
     assert store.get("ab") == b"ab"
+
+
+@case()
+def test_then_list_empty(store: Store) -> None:
+    """After deleting every key, the listing is empty."""
+    for i in range(20):
+        store.put(f"k{i}", b"x" * i)
+    for i in range(20):
+        store.delete(f"k{i}")
+    assert list(store.list()) == []
+
+
+@case()
+def test_large_then_recreate_small(store: Store) -> None:
+    """A deleted 4 MiB object leaves nothing behind: a new small one has only its own bytes."""
+    store.put("obj", payload(4 * 1024 * 1024, seed=30))
+    store.delete("obj")
+    store.put("obj", b"tiny")
+    assert store.stat("obj").size == 4
+    assert store.get("obj") == b"tiny"
+
+
+@case(requires=("metadata",))
+def test_with_attributes(store: Store) -> None:
+    """An object with attributes deletes like any other and is gone from list and stat."""
+    store.put("obj", b"1")
+    store.set_xattr("obj", "a", b"1")
+    store.delete("obj")
+    assert list(store.list()) == []
+    assert not store.exists("obj")
+
+
+@case()
+def test_not_found_exact_type(store: Store) -> None:
+    """Deleting a missing object raises exactly NotFound, not a subclass or BackendError."""
+    try:
+        store.delete("missing")
+    except NotFound as exc:
+        assert type(exc) is NotFound, f"raised {type(exc).__name__}"
+        return
+    raise AssertionError("no NotFound")
+
+
+@case()
+def test_unicode_and_path_keys(store: Store) -> None:
+    """Deleting Unicode and path-like keys removes exactly those objects."""
+    keys = ["ключ", "a/b", "a", "ü/ö"]
+    if "/" in store.capabilities.key_chars:
+        keys = [k for k in keys if "/" not in k]
+    for key in keys:
+        store.put(key, key.encode())
+    for key in keys:
+        store.delete(key)
+        assert not store.exists(key), f"{key!r} still exists"
+    assert list(store.list()) == []

@@ -16,7 +16,9 @@ def _ranges(store: Store, ranges: list[tuple[int, int | None]]) -> None:
     for offset, length in ranges:
         got = store.get("obj", offset, length)
         want = read_range(DATA, offset, length)
-        assert got == want, f"get(offset={offset}, length={length}) returned {len(got)} bytes, want {len(want)}"
+        assert got == want, (
+            f"get(offset={offset}, length={length}) returned {len(got)} bytes, want {len(want)}"
+        )
 
 
 @case()
@@ -169,3 +171,82 @@ def test_returns_bytes(store: Store) -> None:
     assert type(got) is bytes, f"got {type(got).__name__}"
     store.put("obj", b"xyz")
     assert got == b"abc"
+
+
+@case()
+def test_all_byte_values(store: Store) -> None:
+    """Every byte value 0..255, NULs first and last, round-trips."""
+    data = bytes(range(256)) * 16 + b"\x00"
+    store.put("obj", data)
+    assert store.get("obj") == data
+
+
+@case()
+def test_nul_only_object(store: Store) -> None:
+    """An object of NUL bytes reads back at full length, not as b''."""
+    store.put("obj", bytes(1000))
+    got = store.get("obj")
+    assert got == bytes(1000), f"read {len(got)} bytes of a 1000-byte NUL object"
+
+
+@case(requires=("ranged_read",))
+def test_ranges_across_4mib_object(store: Store) -> None:
+    """Ranges of a 4 MiB + 1 object across 1 MiB and 4 MiB marks (chunk and stripe sizes)."""
+    big = payload(4 * 1024 * 1024 + 1, seed=12)
+    store.put("obj", big)
+    mib = 1024 * 1024
+    for offset, length in [
+        (mib - 1, 2),
+        (mib - 100, 2 * mib + 200),
+        (4 * mib - 1, 10),
+        (4 * mib, None),
+        (3 * mib, mib + 1),
+        (0, None),
+    ]:
+        got = store.get("obj", offset, length)
+        want = read_range(big, offset, length)
+        assert got == want, f"get({offset}, {length}): {len(got)} bytes, want {len(want)}"
+
+
+@case()
+def test_into_zero_length_buffer(store: Store) -> None:
+    """get_into an empty buffer places 0 bytes and does not fail."""
+    store.put("obj", b"abc")
+    assert store.get_into("obj", bytearray()) == 0
+
+
+@case()
+def test_into_empty_object(store: Store) -> None:
+    """get_into from a zero-length object places 0 bytes and leaves the buffer alone."""
+    store.put("obj", b"")
+    buf = bytearray(b"\xee" * 8)
+    assert store.get_into("obj", buf) == 0
+    assert bytes(buf) == b"\xee" * 8
+
+
+@case(requires=("ranged_read",))
+def test_into_matches_get(store: Store) -> None:
+    """get_into and get return the same bytes for the same ranges of a 1 MiB object."""
+    data = payload(1024 * 1024 + 3, seed=13)
+    store.put("obj", data)
+    for offset, size in [(0, 4096), (4095, 4097), (1024 * 1024 - 2, 100), (7, 1024 * 1024)]:
+        buf = bytearray(size)
+        placed = store.get_into("obj", buf, offset)
+        want = store.get("obj", offset, size)
+        assert placed == len(want), (
+            f"get_into({offset}, {size}) placed {placed}, get has {len(want)}"
+        )
+        assert bytes(buf[:placed]) == want == read_range(data, offset, size)
+
+
+@case(requires=("ranged_read",))
+def test_length_none_from_offset(store: Store) -> None:
+    """length=None reads from the offset to the end."""
+    _ranges(store, [(0, None), (1, None), (9999, None), (4096, None)])
+
+
+@case()
+def test_reads_are_repeatable(store: Store) -> None:
+    """Reading an object twice gives the same bytes (no consumed streams or cursors)."""
+    store.put("obj", DATA)
+    assert store.get("obj") == store.get("obj") == DATA

@@ -130,3 +130,100 @@ def test_zero_length_objects_listed(store: Store) -> None:
     """Zero-length objects are real objects and are listed."""
     store.put("empty", b"")
     assert _keys(store) == ["empty"]
+
+
+@case()
+def test_prefix_after_delete(store: Store) -> None:
+    """A prefix listing drops deleted keys and keeps the rest of the prefix."""
+    for k in ("p-1", "p-2", "p-3", "q-1"):
+        store.put(k, b"")
+    store.delete("p-2")
+    assert _keys(store, "p-") == ["p-1", "p-3"]
+    store.delete("p-1")
+    store.delete("p-3")
+    assert _keys(store, "p-") == []
+    assert _keys(store) == ["q-1"]
+
+
+@case()
+def test_after_delete_and_recreate(store: Store) -> None:
+    """A key deleted and written again is listed once."""
+    store.put("k", b"1")
+    store.delete("k")
+    store.put("k", b"2")
+    assert _keys(store) == ["k"]
+
+
+@case()
+def test_prefix_with_pattern_characters(store: Store) -> None:
+    """Prefixes are literal: '.', '*', '[', '?' and '%' match only themselves."""
+    keys = ["a.b", "axb", "a*", "ab", "[x]1", "x", "a?", "a%2F", "a%"]
+    keys = [k for k in keys if not any(c in k for c in store.capabilities.key_chars)]
+    for k in keys:
+        store.put(k, b"")
+    expected = {
+        "a.": ["a.b"],
+        "a*": ["a*"],
+        "[x]": ["[x]1"],
+        "a?": ["a?"],
+        "a%": ["a%", "a%2F"],
+        "a%2": ["a%2F"],
+    }
+    for prefix, want in expected.items():
+        want = [k for k in want if k in keys]
+        assert _keys(store, prefix) == want, f"prefix {prefix!r}"
+
+
+@case()
+def test_only_user_keys(store: Store) -> None:
+    """After writes in every declared mode, streams and attributes, list shows only user keys."""
+    caps = store.capabilities
+    store.put("plain", b"1")
+    store.put_stream("streamed", [b"a" * 1000, b"b" * 1000], chunk_size=512)
+    expected = {"plain", "streamed"}
+    if caps.append:
+        store.put("appended", b"x", "wa")
+        expected.add("appended")
+    if caps.offset_write:
+        store.put("sparse", b"x", "w", 10_000)
+        expected.add("sparse")
+    if caps.create_exclusive:
+        store.put("created", b"x", "create")
+        expected.add("created")
+    if caps.metadata:
+        store.set_xattr("plain", "attr", b"v")
+    assert set(_keys(store)) == expected, f"extra keys: {set(_keys(store)) - expected}"
+
+
+@case()
+def test_trailing_separator_keys(store: Store) -> None:
+    """'d/' and 'd' are distinct keys and both list under prefix 'd'."""
+    _path_keys_ok(store)
+    store.put("d", b"1")
+    store.put("d/", b"2")
+    store.put("d/x", b"3")
+    assert _keys(store, "d") == ["d", "d/", "d/x"]
+    assert _keys(store, "d/") == ["d/", "d/x"]
+    assert store.get("d/") == b"2"
+
+
+@case()
+def test_prefix_longer_than_keys(store: Store) -> None:
+    """A prefix longer than every key that starts it lists nothing."""
+    store.put("ab", b"")
+    assert _keys(store, "abc" * 20) == []
+
+
+@case()
+def test_snapshot_during_writes(store: Store) -> None:
+    """Keys written after list() started may or may not appear, but existing keys appear once."""
+    for i in range(20):
+        store.put(f"old-{i:02d}", b"")
+    seen = []
+    for n, key in enumerate(store.list()):
+        seen.append(key)
+        if n == 0:
+            store.put("new-key", b"")
+    old = sorted(k for k in seen if k.startswith("old-"))
+    assert old == [f"old-{i:02d}" for i in range(20)], f"old keys listed: {len(old)}"
+    assert seen.count("new-key") <= 1

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from objstore.cases import case
-from objstore.errors import InvalidArgument, NotFound, Unsupported
+from objstore.cases import case, skip
+from objstore.errors import AlreadyExists, InvalidArgument, NotFound, Unsupported
 from objstore.spec import WriteMode
 from objstore.store import Store
 
@@ -202,3 +202,110 @@ def test_unsupported(store: Store) -> None:
         except Unsupported:
             continue
         raise AssertionError("metadata call worked without the capability")
+
+
+@case(requires=META)
+def test_lifecycle(store: Store) -> None:
+    """The whole lifecycle: none, set, read, overwrite, list, remove, delete object, recreate."""
+    store.put("obj", b"data")
+    assert store.list_xattrs("obj") == []
+    store.set_xattr("obj", "owner", b"alice")
+    store.set_xattr("obj", "mode", b"0644")
+    assert store.get_xattrs("obj") == {"mode": b"0644", "owner": b"alice"}
+    store.set_xattr("obj", "owner", b"bob")
+    assert store.get_xattr("obj", "owner") == b"bob"
+    store.remove_xattr("obj", "mode")
+    assert store.list_xattrs("obj") == ["owner"]
+    _expect_not_found(store.remove_xattr, "obj", "mode")
+    assert store.get("obj") == b"data", "attribute calls changed the data"
+    store.delete("obj")
+    _expect_not_found(store.get_xattr, "obj", "owner")
+    _expect_not_found(store.list_xattrs, "obj")
+    store.put("obj", b"again")
+    assert store.list_xattrs("obj") == [], "attributes survived delete + recreate"
+
+
+@case(requires=(*META, "offset_write"))
+def test_kept_by_offset_write(store: Store) -> None:
+    """An offset write keeps the attributes."""
+    store.put("obj", b"0123456789")
+    store.set_xattr("obj", "a", b"1")
+    store.put("obj", b"xx", WriteMode.WRITE, 3)
+    store.put("obj", b"yy", WriteMode.WRITE, 50)
+    assert store.get_xattr("obj", "a") == b"1"
+
+
+@case(requires=(*META, "create_exclusive"))
+def test_kept_by_failed_create(store: Store) -> None:
+    """A create that loses does not touch the attributes."""
+    store.put("obj", b"x", WriteMode.CREATE)
+    store.set_xattr("obj", "a", b"1")
+    try:
+        store.put("obj", b"y", WriteMode.CREATE)
+    except AlreadyExists:
+        pass
+    else:
+        raise AssertionError("second create succeeded")
+    assert store.get_xattrs("obj") == {"a": b"1"}
+
+
+@case(requires=META)
+def test_not_listed_as_keys(store: Store) -> None:
+    """Attributes never show up as keys in list()."""
+    store.put("obj", b"")
+    for i in range(5):
+        store.set_xattr("obj", f"attr{i}", b"v")
+    assert sorted(store.list()) == ["obj"]
+    assert sorted(store.list("obj")) == ["obj"]
+
+
+@case(requires=META)
+def test_many_attributes(store: Store) -> None:
+    """Fifty attributes on one object are all kept and listed."""
+    store.put("obj", b"")
+    names = [f"n{i:02d}" for i in range(50)]
+    for name in names:
+        store.set_xattr("obj", name, name.encode() * 3)
+    assert store.list_xattrs("obj") == names
+    assert all(store.get_xattr("obj", n) == n.encode() * 3 for n in names)
+
+
+@case(requires=META)
+def test_longest_declared_name(store: Store) -> None:
+    """A name of the declared maximum length round-trips; one byte more is InvalidArgument."""
+    limit = store.capabilities.max_xattr_name_bytes
+    if not limit:
+        skip("backend declares no attribute name limit")
+    store.put("obj", b"")
+    name = "n" * limit
+    store.set_xattr("obj", name, b"1")
+    assert store.list_xattrs("obj") == [name]
+    try:
+        store.set_xattr("obj", name + "n", b"1")
+    except InvalidArgument:
+        return
+    raise AssertionError("name over the declared limit accepted")
+
+
+@case(requires=META)
+def test_not_found_exact_type(store: Store) -> None:
+    """A missing attribute raises exactly NotFound naming the object key."""
+    store.put("obj", b"")
+    try:
+        store.get_xattr("obj", "nope")
+    except NotFound as exc:
+        assert type(exc) is NotFound, f"raised {type(exc).__name__}"
+        assert exc.key == "obj", f"key {exc.key!r}"
+        return
+    raise AssertionError("no NotFound")
+
+
+@case(requires=META)
+def test_names_look_like_paths(store: Store) -> None:
+    """Names with dots, slashes and dashes are plain names."""
+    store.put("obj", b"")
+    names = ["user.x", "a/b", "content-type", "x.y.z"]
+    for name in names:
+        store.set_xattr("obj", name, name.encode())
+    assert store.list_xattrs("obj") == sorted(names)
+    assert store.get_xattr("obj", "a/b") == b"a/b"

@@ -102,3 +102,79 @@ def test_size_shrinks_after_wf(store: Store) -> None:
     store.put("obj", b"x" * 5000)
     store.put("obj", b"y" * 10)
     assert store.stat("obj").size == 10
+
+
+@case(requires=("write_full", "offset_write", "append", "create_exclusive"))
+def test_size_after_each_mode_in_turn(store: Store) -> None:
+    """stat follows the model through create, w inside, w past end, wa and wf."""
+    from objstore.model import apply_write
+
+    steps: list[tuple[bytes, WriteMode, int]] = [
+        (b"12345", WriteMode.CREATE, 0),
+        (b"ab", WriteMode.WRITE, 1),
+        (b"zz", WriteMode.WRITE, 4096),
+        (b"tail", WriteMode.APPEND, 0),
+        (b"", WriteMode.APPEND, 0),
+        (b"xy", WriteMode.WRITE_FULL, 0),
+        (b"", WriteMode.WRITE, 1 << 20),
+    ]
+    current: bytes | None = None
+    for data, mode, offset in steps:
+        store.put("obj", data, mode, offset)
+        current = apply_write(current, data, mode, offset)
+        size = store.stat("obj").size
+        assert size == len(current), (
+            f"after {mode.value} at {offset}: stat {size}, want {len(current)}"
+        )
+
+
+@case(requires=("append",))
+def test_size_after_wa_on_missing(store: Store) -> None:
+    """An append to a missing object creates it with the appended size."""
+    store.put("obj", b"abc", WriteMode.APPEND)
+    assert store.stat("obj").size == 3
+
+
+@case(requires=("offset_write",))
+def test_size_after_w_zero_bytes_past_end(store: Store) -> None:
+    """A zero-byte write past the end creates the object but leaves its size alone."""
+    store.put("obj", b"", WriteMode.WRITE, 9000)
+    assert store.stat("obj").size == 0
+    store.put("obj", b"abc", WriteMode.WRITE, 0)
+    store.put("obj", b"", WriteMode.WRITE, 9000)
+    assert store.stat("obj").size == 3
+
+
+@case()
+def test_large_object(store: Store) -> None:
+    """stat of a 4 MiB + 1 byte object reports its exact size."""
+    store.put("obj", bytes(4 * 1024 * 1024 + 1))
+    assert store.stat("obj").size == 4 * 1024 * 1024 + 1
+
+
+@case(requires=("metadata",))
+def test_size_ignores_attributes(store: Store) -> None:
+    """Attributes do not count in the object's size."""
+    store.put("obj", b"abc")
+    store.set_xattr("obj", "a", b"x" * 100)
+    assert store.stat("obj").size == 3
+
+
+@case()
+def test_unicode_key(store: Store) -> None:
+    """stat of a Unicode key names that key and its size."""
+    store.put("ключ-日本", b"12")
+    st = store.stat("ключ-日本")
+    assert (st.key, st.size) == ("ключ-日本", 2)
+
+
+@case()
+def test_not_found_exact_type(store: Store) -> None:
+    """stat of a missing object raises exactly NotFound naming op and key."""
+    try:
+        store.stat("missing")
+    except NotFound as exc:
+        assert type(exc) is NotFound, f"raised {type(exc).__name__}"
+        assert exc.key == "missing", f"key {exc.key!r}"
+        return
+    raise AssertionError("no NotFound")

@@ -6,10 +6,12 @@ import io
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 
 from objstore.cases import case
 from objstore.cases._data import MiB, chunks, digest, payload
-from objstore.errors import NotFound
+from objstore.errors import AlreadyExists, NotFound
+from objstore.model import apply_write
 from objstore.spec import WriteMode
 from objstore.store import Store
 
@@ -123,3 +125,82 @@ def test_missing_raises_at_once(store: Store) -> None:
     except NotFound:
         return
     raise AssertionError("get_stream did not raise NotFound")
+
+
+@case(slow=True, requires=("append",))
+def test_64mib_append(store: Store) -> None:
+    """A 64 MiB stream appended to an existing object follows it byte for byte."""
+    store.put("big", b"head")
+    written = store.put_stream(
+        "big", chunks(64 * MiB, 4 * MiB, seed=6), WriteMode.APPEND, chunk_size=4 * MiB
+    )
+    assert written == 64 * MiB
+    assert store.stat("big").size == 64 * MiB + 4
+    got = digest(store.get_stream("big", chunk_size=4 * MiB))
+    want = digest(iter([b"head", *chunks(64 * MiB, 4 * MiB, seed=6)]))
+    assert got == want, "appended stream content differs"
+
+
+@case(slow=True, requires=("offset_write",))
+def test_64mib_offset_write(store: Store) -> None:
+    """A 64 MiB stream written at an offset past the end leaves a zero gap before it."""
+    gap = 1 * MiB + 3
+    written = store.put_stream(
+        "big", chunks(64 * MiB, 4 * MiB, seed=7), WriteMode.WRITE, offset=gap, chunk_size=4 * MiB
+    )
+    assert written == 64 * MiB
+    assert store.stat("big").size == gap + 64 * MiB
+    got = digest(store.get_stream("big", chunk_size=4 * MiB))
+    want = digest(iter([bytes(gap), *chunks(64 * MiB, 4 * MiB, seed=7)]))
+    assert got == want, "offset stream content differs"
+
+
+@case(requires=("create_exclusive",))
+def test_create_stream(store: Store) -> None:
+    """put_stream in mode create writes a new object and refuses an existing one."""
+    data = payload(3 * MiB + 1, seed=14)
+    assert store.put_stream("obj", io.BytesIO(data), WriteMode.CREATE, chunk_size=MiB) == len(data)
+    assert store.get("obj") == data
+    try:
+        store.put_stream("obj", [b"x"], WriteMode.CREATE)
+    except AlreadyExists:
+        pass
+    else:
+        raise AssertionError("stream create over an existing object succeeded")
+    assert store.get("obj") == data
+
+
+@case(requires=("offset_write",))
+def test_offset_stream_inside(store: Store) -> None:
+    """put_stream in mode w at an offset inside the object overwrites only that range."""
+    base = payload(2 * MiB, seed=15)
+    store.put("obj", base)
+    patch = payload(MiB + 17, seed=16)
+    store.put_stream(
+        "obj", io.BytesIO(patch), WriteMode.WRITE, offset=500_000, chunk_size=256 * 1024
+    )
+    assert store.get("obj") == apply_write(base, patch, WriteMode.WRITE, 500_000)
+
+
+@case(requires=("write_full",))
+def test_wf_stream_keeps_old_on_error(store: Store) -> None:
+    """A stream whose source fails mid-way raises the source's error (itself or as the cause)."""
+    store.put("obj", b"old")
+
+    def broken() -> Iterator[bytes]:
+        yield b"a" * 1000
+        raise OSError("source broke")
+
+    try:
+        store.put_stream("obj", broken(), chunk_size=512)
+    except Exception as exc:
+        chain: list[BaseException] = []
+        link: BaseException | None = exc
+        while link is not None and len(chain) < 10:
+            chain.append(link)
+            link = link.__cause__ or link.__context__
+        assert any("source broke" in str(e) for e in chain), f"source error lost: {exc!r}"
+    else:
+        raise AssertionError("the source's error was swallowed")
+    if store.capabilities.stream_write_atomic:
+        assert store.get("obj") == b"old", "atomic stream replaced the object with a partial one"
