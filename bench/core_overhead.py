@@ -74,14 +74,24 @@ def main() -> int:
         return run
 
     results = {
-        "put": (per_op(raw_put, args.ops, args.rounds), per_op(store_put(store), args.ops, args.rounds),
-                per_op(store_put(layered), args.ops, args.rounds)),
-        "get": (per_op(raw_get, args.ops, args.rounds), per_op(store_get(store), args.ops, args.rounds),
-                per_op(store_get(layered), args.ops, args.rounds)),
+        "put": (
+            per_op(raw_put, args.ops, args.rounds),
+            per_op(store_put(store), args.ops, args.rounds),
+            per_op(store_put(layered), args.ops, args.rounds),
+        ),
+        "get": (
+            per_op(raw_get, args.ops, args.rounds),
+            per_op(store_get(store), args.ops, args.rounds),
+            per_op(store_get(layered), args.ops, args.rounds),
+        ),
     }
     failed = False
-    print(f"memory backend vs raw dict, {SIZE}-byte values, {args.ops} ops x {args.rounds} rounds (median)")
-    print(f"{'op':<4} {'raw dict':>10} {'objstore':>10} {'+layer':>10} {'overhead':>10} {'ratio':>7} {'layer cost':>10}")
+    print(
+        f"memory backend vs raw dict, {SIZE}-byte values, {args.ops} ops x {args.rounds} rounds (median)"
+    )
+    print(
+        f"{'op':<4} {'raw dict':>10} {'objstore':>10} {'+layer':>10} {'overhead':>10} {'ratio':>7} {'layer cost':>10}"
+    )
     for op, (raw_s, store_s, layer_s) in results.items():
         overhead = (store_s - raw_s) * 1e6
         failed |= overhead > args.target_us

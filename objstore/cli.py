@@ -64,8 +64,11 @@ class ObjstoreGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ObjstoreError as exc:
+            # soft_wrap: one line whatever the terminal width, so scripts can grep it.
             err_console.print(
-                f"[bold red]objstore: {type(exc).__name__}:[/] {escape(str(exc))}", highlight=False
+                f"[bold red]objstore: {type(exc).__name__}:[/] {escape(str(exc))}",
+                highlight=False,
+                soft_wrap=True,
             )
             ctx.exit(exc.exit_code)
         except BrokenPipeError:
@@ -75,12 +78,34 @@ class ObjstoreGroup(click.Group):
 
 
 @click.group(cls=ObjstoreGroup, epilog=EXIT_CODES_HELP)
-@click.option("-b", "--backend", "backend", metavar="NAME|URL", help="Backend name (memory, posix, rados...) or URL such as posix:///tmp/data.")
-@click.option("-c", "--config", "config", type=click.Path(dir_okay=False), metavar="FILE", help="Store config file, e.g. configs/rados-local.toml.")
-@click.option("-o", "--option", "options", multiple=True, metavar="NAME=VALUE", help="Backend option (repeatable), e.g. -o root=/tmp/data.")
+@click.option(
+    "-b",
+    "--backend",
+    "backend",
+    metavar="NAME|URL",
+    help="Backend name (memory, posix, rados...) or URL such as posix:///tmp/data.",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Store config file, e.g. configs/rados-local.toml.",
+)
+@click.option(
+    "-o",
+    "--option",
+    "options",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Backend option (repeatable), e.g. -o root=/tmp/data.",
+)
 @click.version_option(objstore.__version__, prog_name="objstore")
 @click.pass_context
-def main(ctx: click.Context, backend: str | None, config: str | None, options: tuple[str, ...]) -> None:
+def main(
+    ctx: click.Context, backend: str | None, config: str | None, options: tuple[str, ...]
+) -> None:
     """objstore: one API, conformance suite and benchmark for object stores.
 
     Pick a store with -b NAME|URL or -c CONFIG, then a command. Run
@@ -156,7 +181,9 @@ def _capability_matrix(rows: list[dict[str, Any]]) -> Table:
     for row in rows:
         matrix.add_column(row["name"], justify="center", overflow="fold")
     for flag in Capabilities().flags():
-        matrix.add_row(flag, *("[green]✓[/]" if flag in r["capabilities"] else "[dim]-[/]" for r in rows))
+        matrix.add_row(
+            flag, *("[green]✓[/]" if flag in r["capabilities"] else "[dim]-[/]" for r in rows)
+        )
     for limit in Capabilities().limits():
         matrix.add_row(limit, *(_human(r["limits"].get(limit)) for r in rows))
     return matrix
@@ -177,9 +204,28 @@ def _human(value: int | None) -> str:
 @main.command()
 @click.argument("key")
 @click.argument("source", default="-", metavar="[SOURCE]")
-@click.option("-m", "--mode", type=click.Choice([m.value for m in WriteMode]), default="wf", show_default=True, help="w: write at --offset; wf: replace whole object; wa: append; create: fail if it exists.")
-@click.option("--offset", type=click.IntRange(min=None), default=0, show_default=True, help="Byte offset for mode w.")
-@click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True, help="Bytes read from SOURCE per write.")
+@click.option(
+    "-m",
+    "--mode",
+    type=click.Choice([m.value for m in WriteMode]),
+    default="wf",
+    show_default=True,
+    help="w: write at --offset; wf: replace whole object; wa: append; create: fail if it exists.",
+)
+@click.option(
+    "--offset",
+    type=click.IntRange(min=None),
+    default=0,
+    show_default=True,
+    help="Byte offset for mode w.",
+)
+@click.option(
+    "--chunk-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CHUNK,
+    show_default=True,
+    help="Bytes read from SOURCE per write.",
+)
 @click.pass_context
 def put(ctx: click.Context, key: str, source: str, mode: str, offset: int, chunk_size: int) -> None:
     """Write SOURCE (a file, or - for stdin) to object KEY, streaming in chunks."""
@@ -200,7 +246,9 @@ def put(ctx: click.Context, key: str, source: str, mode: str, offset: int, chunk
 @click.option("--length", type=int, default=None, help="Bytes to read (default: to the end).")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=DEFAULT_CHUNK, show_default=True)
 @click.pass_context
-def get(ctx: click.Context, key: str, target: str, offset: int, length: int | None, chunk_size: int) -> None:
+def get(
+    ctx: click.Context, key: str, target: str, offset: int, length: int | None, chunk_size: int
+) -> None:
     """Read object KEY into TARGET (a file, or - for stdout), streaming in chunks."""
     with _open_store(ctx) as store:
         chunks = store.get_stream(key, offset=offset, length=length, chunk_size=chunk_size)
@@ -211,10 +259,18 @@ def get(ctx: click.Context, key: str, target: str, offset: int, length: int | No
             out.flush()
             return
         tmp = Path(target + ".objstore-partial")
-        with tmp.open("wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        tmp.replace(target)
+        try:
+            with tmp.open("wb") as f:
+                for chunk in chunks:
+                    f.write(chunk)
+            tmp.replace(target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise click.FileError(target, exc.strerror or str(exc)) from exc
+        except BaseException:
+            # A failed read must not leave a half-written partial file behind.
+            tmp.unlink(missing_ok=True)
+            raise
 
 
 @main.command()
@@ -286,9 +342,13 @@ def meta_get(ctx: click.Context, key: str, name: str) -> None:
 @click.argument("key")
 @click.argument("name")
 @click.argument("value", required=False)
-@click.option("--file", "value_file", type=click.File("rb"), help="Read the value from a file (binary-safe).")
+@click.option(
+    "--file", "value_file", type=click.File("rb"), help="Read the value from a file (binary-safe)."
+)
 @click.pass_context
-def meta_set(ctx: click.Context, key: str, name: str, value: str | None, value_file: IO[bytes] | None) -> None:
+def meta_set(
+    ctx: click.Context, key: str, name: str, value: str | None, value_file: IO[bytes] | None
+) -> None:
     """Set attribute NAME of KEY to VALUE (or the contents of --file)."""
     if (value is None) == (value_file is None):
         raise click.UsageError("give exactly one of VALUE or --file")
@@ -299,7 +359,9 @@ def meta_set(ctx: click.Context, key: str, name: str, value: str | None, value_f
 
 @meta.command("ls")
 @click.argument("key")
-@click.option("--values", is_flag=True, help="Also print values (as UTF-8 where possible, else hex).")
+@click.option(
+    "--values", is_flag=True, help="Also print values (as UTF-8 where possible, else hex)."
+)
 @click.pass_context
 def meta_ls(ctx: click.Context, key: str, values: bool) -> None:
     """List attribute names of KEY."""

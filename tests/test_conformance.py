@@ -1,44 +1,31 @@
-"""Every conformance case on every backend target (objstore.testing.targets).
+"""Every conformance case on every backend target, through the objstore pytest plugin.
 
-A target that cannot run here is skipped with its reason; with CI=true a skipped
-cluster backend (rados, rbd, gobridge, gluster) fails instead.
+pyproject.toml sets ``objstore_backends = ["all"]``, so the plugin parametrizes
+``objstore_target`` over every target ``objstore.testing.targets.discover()`` finds
+(``--objstore-backend``/``--objstore-config`` narrow it). A target that cannot run here is
+skipped with its reason; with CI=true a skipped cluster backend (rados, rbd, gobridge,
+gluster) fails instead.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
 
 import pytest
 
 from objstore.cases import Case, all_cases
 from objstore.cases.runner import CaseRunner
-from objstore.errors import ObjstoreError
-from objstore.testing.skips import skip_or_fail
-from objstore.testing.targets import Target, discover
+from objstore.testing.pytest_plugin import OpenStores
+from objstore.testing.targets import Target
 
-TARGETS = discover()
 CASES = all_cases()
-
-
-@pytest.fixture(scope="module", params=TARGETS, ids=[t.id for t in TARGETS])
-def runner(request: pytest.FixtureRequest) -> Iterator[CaseRunner]:
-    target: Target = request.param
-    if target.skip_reason:
-        skip_or_fail(target.skip_reason, target.backend)
-    try:
-        store = target.open()
-    except ObjstoreError as exc:
-        skip_or_fail(f"cannot open {target.describe()}: {exc}", target.backend)
-    with store:
-        yield CaseRunner(store)
 
 
 @pytest.mark.parametrize(
     "case",
     [pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.slow else []) for c in CASES],
 )
-def test_case(runner: CaseRunner, case: Case) -> None:
-    outcome = runner.run(case)
+def test_case(objstore_target: Target, objstore_open_stores: OpenStores, case: Case) -> None:
+    store = objstore_open_stores.get(objstore_target)
+    outcome = CaseRunner(store).run(case)
     if outcome.status == "skipped":
         pytest.skip(outcome.message)
     assert outcome.status == "passed", outcome.message

@@ -46,7 +46,9 @@ def test_backend_readme_checklist_matches_capabilities(name: str) -> None:
     listed = {flag: mark for mark, flag in re.findall(r"^- \[([ x])\] (\w+)", readme, re.M)}
     for flag, value in caps.flags().items():
         assert flag in listed, f"backends/{name}/README.md checklist lacks {flag}"
-        assert (listed[flag] == "x") == value, f"{name} README says {flag}={listed[flag]!r}, code says {value}"
+        assert (listed[flag] == "x") == value, (
+            f"{name} README says {flag}={listed[flag]!r}, code says {value}"
+        )
 
 
 @pytest.mark.parametrize("name", BACKENDS)

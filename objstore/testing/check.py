@@ -32,15 +32,54 @@ def _targets(ctx: click.Context, names: tuple[str, ...]) -> list[Target]:
 
 
 @click.command()
-@click.option("-b", "--backend", "names", multiple=True, metavar="NAME|CONFIG", help="Backend name or config file to check (repeatable; default: memory and posix).")
-@click.option("-k", "--case", "patterns", multiple=True, metavar="NAME", help="Only cases whose name starts with NAME (repeatable).")
-@click.option("--feature", "features", multiple=True, type=click.Choice(FEATURES), help="Only cases of this feature (repeatable).")
+@click.option(
+    "-b",
+    "--backend",
+    "names",
+    multiple=True,
+    metavar="NAME|CONFIG",
+    help="Backend name or config file to check (repeatable; default: memory and posix).",
+)
+@click.option(
+    "-k",
+    "--case",
+    "patterns",
+    multiple=True,
+    metavar="NAME",
+    help="Only cases whose name starts with NAME (repeatable).",
+)
+@click.option(
+    "--feature",
+    "features",
+    multiple=True,
+    type=click.Choice(FEATURES),
+    help="Only cases of this feature (repeatable).",
+)
 @click.option("--no-slow", is_flag=True, help="Skip slow cases (64 MiB streams).")
 @click.option("--oracle", is_flag=True, help="Run the differential oracle instead of the cases.")
-@click.option("--examples", type=click.IntRange(min=1), default=200, show_default=True, help="Oracle: random operation sequences to try.")
+@click.option(
+    "--examples",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Oracle: random operation sequences to try.",
+)
 @click.option("--seed", type=int, default=None, help="Oracle: random seed, to reproduce a run.")
-@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Also write every outcome to this JSON file.")
-@click.option("-v", "--verbose", is_flag=True, help="List every failing and skipped case with its reason.")
+@click.option(
+    "--max-steps",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Oracle: most operations per sequence (default: the oracle's own).",
+)
+@click.option(
+    "--json",
+    "json_out",
+    type=click.Path(dir_okay=False),
+    help="Also write every outcome to this JSON file.",
+)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="List every failing and skipped case with its reason."
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -51,6 +90,7 @@ def check(
     oracle: bool,
     examples: int,
     seed: int | None,
+    max_steps: int | None,
     json_out: str | None,
     verbose: bool,
 ) -> None:
@@ -62,7 +102,7 @@ def check(
     """
     targets = _targets(ctx, names)
     if oracle:
-        _run_oracle(targets, examples, seed)
+        _run_oracle(targets, examples, seed, max_steps)
         return
     cases = select(patterns or None, features or None, include_slow=not no_slow)
     outcomes: list[Outcome] = []
@@ -93,7 +133,12 @@ def check(
                     outcome = runner.run(case)
                     outcomes.append(
                         Outcome(
-                            outcome.case, outcome.feature, target.id, outcome.status, outcome.message, outcome.seconds
+                            outcome.case,
+                            outcome.feature,
+                            target.id,
+                            outcome.status,
+                            outcome.message,
+                            outcome.seconds,
                         )
                     )
                     progress.advance(task)
@@ -104,17 +149,25 @@ def check(
             required = target.must_run
             colour = "red" if required else "yellow"
             note = " (CI=true: a cluster backend must run)" if required else ""
-            console.print(f"[{colour}]{target.id}: not run: {unavailable[target.id]}{note}[/]", highlight=False)
+            console.print(
+                f"[{colour}]{target.id}: not run: {unavailable[target.id]}{note}[/]",
+                highlight=False,
+            )
             if required:
                 failures.append(Outcome("<open>", "-", target.id, "failed", unavailable[target.id]))
     for outcome in failures[:50]:
-        console.print(f"[red]FAIL[/] {outcome.backend} {outcome.case}: {outcome.message}", highlight=False)
+        console.print(
+            f"[red]FAIL[/] {outcome.backend} {outcome.case}: {outcome.message}", highlight=False
+        )
     if len(failures) > 50:
         console.print(f"... and {len(failures) - 50} more failures")
     if verbose:
         for outcome in outcomes:
             if outcome.status == "skipped":
-                console.print(f"[dim]SKIP {outcome.backend} {outcome.case}: {outcome.message}[/]", highlight=False)
+                console.print(
+                    f"[dim]SKIP {outcome.backend} {outcome.case}: {outcome.message}[/]",
+                    highlight=False,
+                )
     if json_out:
         Path(json_out).write_text(json.dumps([o.__dict__ for o in outcomes], indent=1))
     passed = sum(o.status == "passed" for o in outcomes)
@@ -124,7 +177,9 @@ def check(
         sys.exit(1)
 
 
-def _print_table(outcomes: list[Outcome], backends: list[str], features: tuple[str, ...] | list[str]) -> None:
+def _print_table(
+    outcomes: list[Outcome], backends: list[str], features: tuple[str, ...] | list[str]
+) -> None:
     counts = summarize(outcomes)
     table = Table(title="objstore conformance (passed / failed / skipped)")
     table.add_column("feature")
@@ -145,7 +200,9 @@ def _print_table(outcomes: list[Outcome], backends: list[str], features: tuple[s
     console.print(table)
 
 
-def _run_oracle(targets: list[Target], examples: int, seed: int | None) -> None:
+def _run_oracle(
+    targets: list[Target], examples: int, seed: int | None, max_steps: int | None
+) -> None:
     try:
         from objstore.testing.oracle import run_oracle
     except ImportError as exc:
@@ -156,7 +213,10 @@ def _run_oracle(targets: list[Target], examples: int, seed: int | None) -> None:
             console.print(f"[yellow]{target.id}: not run: {target.skip_reason}[/]")
             failed += target.must_run
             continue
-        result = run_oracle(target, examples=examples, seed=seed)
+        if max_steps is None:
+            result = run_oracle(target, examples=examples, seed=seed)
+        else:
+            result = run_oracle(target, examples=examples, seed=seed, max_steps=max_steps)
         if result.passed:
             console.print(f"[green]{target.id}: no divergence in {result.examples} examples[/]")
         else:

@@ -49,6 +49,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+    parser.addini(
+        "objstore_backends",
+        type="args",
+        default=[],
+        help="backends for `store` when no --objstore-* option is given; 'all' means every "
+        "target objstore.testing.targets discovers (default: memory)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -65,7 +74,12 @@ def _targets(config: pytest.Config) -> list[Target]:
     targets = discover(names) if names else []
     for path in configs:
         targets.append(Target(Path(path).stem, load_config(path).backend, config=Path(path)))
-    return targets or discover(["memory"])
+    if targets:
+        return targets
+    defaults: list[str] = config.getini("objstore_backends")
+    if defaults == ["all"]:
+        return discover()
+    return discover(defaults or ["memory"])
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -81,7 +95,7 @@ def objstore_target(request: pytest.FixtureRequest) -> Target:
     return target
 
 
-class _OpenStores:
+class OpenStores:
     """One open store per target for the whole session: connecting to a cluster is slow."""
 
     def __init__(self) -> None:
@@ -111,16 +125,16 @@ class _OpenStores:
 
 
 @pytest.fixture(scope="session")
-def objstore_open_stores() -> Iterator[_OpenStores]:
+def objstore_open_stores() -> Iterator[OpenStores]:
     """The session's open stores, closed at the end of the session."""
-    stores = _OpenStores()
+    stores = OpenStores()
     yield stores
     stores.close()
 
 
 @pytest.fixture
 def store(
-    objstore_target: Target, objstore_open_stores: _OpenStores, request: pytest.FixtureRequest
+    objstore_target: Target, objstore_open_stores: OpenStores, request: pytest.FixtureRequest
 ) -> Iterator[Store]:
     """An open store on one configured backend, confined to a fresh key prefix.
 
