@@ -14,7 +14,7 @@ from objstore.registry import get_registry
 from objstore.store import Store
 
 
-def open(  # noqa: A001 - mirrors the builtin on purpose: objstore.open(...)
+def open(
     target: str | os.PathLike[str] | None = None,
     /,
     *,
@@ -56,7 +56,7 @@ def open(  # noqa: A001 - mirrors the builtin on purpose: objstore.open(...)
     merged.update(options)
     info = get_registry().get(backend)
     factory = info.load_factory()
-    _check_options(factory, merged, backend)
+    _check_options(factory, merged, backend, info.option_names)
     try:
         instance = factory(**merged)
     except ObjstoreError as exc:
@@ -73,16 +73,24 @@ def open(  # noqa: A001 - mirrors the builtin on purpose: objstore.open(...)
     return store
 
 
-def _check_options(factory: Any, options: dict[str, Any], backend: str) -> None:
-    try:
-        params = inspect.signature(factory).parameters
-    except (TypeError, ValueError):
-        return
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
-        return
-    unknown = sorted(set(options) - set(params))
+def _check_options(
+    factory: Any, options: dict[str, Any], backend: str, declared: tuple[str, ...] = ()
+) -> None:
+    # The registered option names win: backends taking **options (all built-ins do)
+    # would otherwise get no check here and an error that does not say what is accepted.
+    if declared:
+        accepted: list[str] = list(declared)
+    else:
+        try:
+            params = inspect.signature(factory).parameters
+        except (TypeError, ValueError):
+            return
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return
+        accepted = [n for n in params if n != "self"]
+    unknown = sorted(set(options) - set(accepted))
     if unknown:
-        known = ", ".join(n for n in params if n != "self") or "none"
+        known = ", ".join(accepted) or "none"
         raise ConfigError(
             f"unknown option(s) {unknown} for backend {backend!r}; it accepts: {known}",
             backend=backend,

@@ -62,15 +62,19 @@ def is_secret_name(name: str) -> bool:
 
 
 def expand_env(text: str, where: str = "config") -> str:
-    """Replace ``${VAR}`` and ``${VAR:-default}``; an unset VAR without default is an error."""
+    """Replace ``${VAR}`` and ``${VAR:-default}``; an unset VAR without default is an error.
+
+    As in the shell, ``${VAR:-default}`` also uses the default when VAR is set but empty
+    (CI systems often export empty variables).
+    """
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         value = os.environ.get(name)
-        if value is None:
-            if default is None:
-                raise ConfigError(f"{where}: environment variable {name} is not set")
+        if default is not None and not value:
             return default
+        if value is None:
+            raise ConfigError(f"{where}: environment variable {name} is not set")
         return value
 
     return _ENV.sub(substitute, text)
@@ -92,7 +96,7 @@ def _resolve(name: str, value: Any, where: str) -> Any:
         if is_secret_name(name):
             raise ConfigError(
                 f"{where}: option {name!r} looks like a secret; give it as "
-                f"{{ env = \"VAR\" }} or {{ file = \"path\" }}, never inline"
+                f'{{ env = "VAR" }} or {{ file = "path" }}, never inline'
             )
         return expand_env(value, f"{where}: option {name!r}")
     if isinstance(value, list):
@@ -130,7 +134,9 @@ def config_from_mapping(data: Mapping[str, Any], where: str = "config") -> Store
         raise ConfigError(f"{where}: needs a top-level 'backend = \"NAME\"'")
     unknown = set(data) - {"backend", "options", "name", "description"}
     if unknown:
-        raise ConfigError(f"{where}: unknown top-level keys {sorted(unknown)}; put them in [options]")
+        raise ConfigError(
+            f"{where}: unknown top-level keys {sorted(unknown)}; put them in [options]"
+        )
     raw = data.get("options", {})
     if not isinstance(raw, dict):
         raise ConfigError(f"{where}: [options] must be a table")
@@ -152,6 +158,12 @@ def parse_url(url: str) -> tuple[str, dict[str, Any]]:
     parts = urlsplit(url)
     if not parts.scheme:
         raise ConfigError(f"{url!r} is not a URL (expected NAME://...)")
+    if parts.password is not None:
+        # Never echo the URL here: it holds the secret.
+        raise ConfigError(
+            f"a {parts.scheme}:// URL must not carry a password; use a config file with "
+            '{ env = "VAR" } or { file = "path" }'
+        )
     info = get_registry().get(parts.scheme)
     options: dict[str, Any] = {}
     if info.url_options is not None:

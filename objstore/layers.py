@@ -23,7 +23,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from objstore.errors import NotFound, ObjstoreError, Timeout, Unavailable
+from objstore.errors import InvalidArgument, NotFound, ObjstoreError, Timeout, Unavailable
 from objstore.spec import Backend, Buffer, Capabilities, ObjectStat, WriteMode
 
 T = TypeVar("T")
@@ -79,6 +79,31 @@ class Layer(Backend):
     ) -> int:
         return self.inner.write_stream(key, chunks, mode, offset)
 
+    # The native asynchronous path passes through too: a layer copies the inner
+    # capabilities (``aio`` included), so it must not fall back to Backend's Unsupported.
+
+    def aio_write(
+        self,
+        key: str,
+        data: Buffer,
+        mode: WriteMode,
+        offset: int,
+        on_done: Callable[[ObjstoreError | None], None],
+    ) -> None:
+        self.inner.aio_write(key, data, mode, offset, on_done)
+
+    def aio_read(
+        self,
+        key: str,
+        offset: int,
+        length: int,
+        on_done: Callable[[bytes | None, ObjstoreError | None], None],
+    ) -> None:
+        self.inner.aio_read(key, offset, length, on_done)
+
+    def aio_flush(self) -> None:
+        self.inner.aio_flush()
+
     def describe(self) -> dict[str, str]:
         return self.inner.describe()
 
@@ -94,6 +119,8 @@ class RetryLayer(Layer):
     """
 
     def __init__(self, attempts: int = 3, backoff: float = 0.05, max_backoff: float = 2.0) -> None:
+        if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+            raise InvalidArgument(f"attempts must be an int >= 1, not {attempts!r}")
         self.attempts = attempts
         self.backoff = backoff
         self.max_backoff = max_backoff
@@ -197,7 +224,9 @@ class MetricsLayer(Layer):
         try:
             result = fn()
             return result  # type: ignore[no-any-return]
-        except ObjstoreError as exc:
+        except BaseException as exc:
+            # Any exception counts as an error; without this a non-taxonomy one (a backend
+            # bug) would reach nbytes(None) below and be replaced by a TypeError.
             error = type(exc).__name__
             raise
         finally:
@@ -348,6 +377,17 @@ class NegativeCacheLayer(Layer):
         self._forget(key)
         return self.inner.write_stream(key, chunks, mode, offset)
 
+    def aio_write(
+        self,
+        key: str,
+        data: Buffer,
+        mode: WriteMode,
+        offset: int,
+        on_done: Callable[[ObjstoreError | None], None],
+    ) -> None:
+        self._forget(key)
+        self.inner.aio_write(key, data, mode, offset, on_done)
+
 
 class PrefixLayer(Layer):
     """Confines a store to keys under ``prefix``: the conformance runner's per-run namespace.
@@ -416,6 +456,31 @@ class PrefixLayer(Layer):
         self, key: str, chunks: Iterable[Buffer], mode: WriteMode, offset: int = 0
     ) -> int:
         return self._call(lambda: self.inner.write_stream(self.prefix + key, chunks, mode, offset))
+
+    def aio_write(
+        self,
+        key: str,
+        data: Buffer,
+        mode: WriteMode,
+        offset: int,
+        on_done: Callable[[ObjstoreError | None], None],
+    ) -> None:
+        def done(err: ObjstoreError | None) -> None:
+            on_done(self._strip(err) if err is not None else None)
+
+        self._call(lambda: self.inner.aio_write(self.prefix + key, data, mode, offset, done))
+
+    def aio_read(
+        self,
+        key: str,
+        offset: int,
+        length: int,
+        on_done: Callable[[bytes | None, ObjstoreError | None], None],
+    ) -> None:
+        def done(data: bytes | None, err: ObjstoreError | None) -> None:
+            on_done(data, self._strip(err) if err is not None else None)
+
+        self._call(lambda: self.inner.aio_read(self.prefix + key, offset, length, done))
 
 
 __all__ = [

@@ -238,7 +238,7 @@ class Backend(ABC):
         """Start a read; call ``on_done(data, None)`` or ``on_done(None, error)``."""
         raise Unsupported("no native asynchronous path", op="aio_read", key=key)
 
-    def aio_flush(self) -> None:
+    def aio_flush(self) -> None:  # noqa: B027 - a no-op is right for backends without aio
         """Wait until every operation started with ``aio_*`` has completed."""
 
     def describe(self) -> dict[str, str]:

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from objstore.errors import InvalidArgument, NotFound, ObjstoreError, Unsupported
+from objstore.errors import InvalidArgument, NotFound, Unsupported
 from objstore.spec import CAPABILITY_FOR_MODE, Backend, Buffer, Capabilities, ObjectStat, WriteMode
 
 DEFAULT_CHUNK = 4 * 1024 * 1024
@@ -136,14 +136,14 @@ class Store:
             )
 
     def _data(self, data: object, op: str, key: str) -> Buffer:
-        if isinstance(data, bytes | bytearray | memoryview):
+        if isinstance(data, bytes | bytearray):
             return data
         if isinstance(data, str):
             raise InvalidArgument(
                 "data must be bytes-like; encode str first", backend=self.name, op=op, key=key
             )
         try:
-            return memoryview(data)  # type: ignore[arg-type]
+            view = data if isinstance(data, memoryview) else memoryview(data)  # type: ignore[arg-type]
         except TypeError:
             raise InvalidArgument(
                 f"data must be bytes-like, not {type(data).__name__}",
@@ -151,6 +151,11 @@ class Store:
                 op=op,
                 key=key,
             ) from None
+        if view.ndim != 1 or view.itemsize != 1:
+            # len() of an array('i') view counts items, not bytes: size limits, offsets
+            # and backends all reason in bytes, so hand them a flat byte view.
+            view = view.cast("B") if view.c_contiguous else memoryview(view.tobytes())
+        return view
 
     def _mode(self, mode: str | WriteMode, key: str) -> WriteMode:
         try:
@@ -224,7 +229,15 @@ class Store:
         """
         key = self._key(key, "get_into")
         offset = self._non_negative(offset, "offset", "get_into", key)
-        view = buffer if isinstance(buffer, memoryview) else memoryview(buffer)
+        try:
+            view = buffer if isinstance(buffer, memoryview) else memoryview(buffer)
+        except TypeError:
+            raise InvalidArgument(
+                f"buffer must be a writable bytes-like object, not {type(buffer).__name__}",
+                backend=self.name,
+                op="get_into",
+                key=key,
+            ) from None
         if view.readonly:
             raise InvalidArgument(
                 "buffer must be writable (bytearray, memoryview of one, mmap...)",
@@ -233,6 +246,10 @@ class Store:
                 key=key,
             )
         if view.format != "B" or view.ndim != 1:
+            if not view.c_contiguous:
+                raise InvalidArgument(
+                    "buffer must be contiguous", backend=self.name, op="get_into", key=key
+                )
             view = view.cast("B")
         if offset and not self.capabilities.ranged_read:
             self._require("ranged_read", "get_into", key)
@@ -299,7 +316,11 @@ class Store:
         """Set attribute ``name`` (str values are stored UTF-8). The object must exist."""
         key = self._key(key, "set_xattr")
         name = self._xattr_name(name, "set_xattr", key)
-        raw = value.encode("utf-8") if isinstance(value, str) else bytes(self._data(value, "set_xattr", key))
+        raw = (
+            value.encode("utf-8")
+            if isinstance(value, str)
+            else bytes(self._data(value, "set_xattr", key))
+        )
         limit = self.capabilities.max_xattr_value_bytes
         if limit and len(raw) > limit:
             raise InvalidArgument(
@@ -330,7 +351,7 @@ class Store:
     def put_stream(
         self,
         key: str,
-        source: IO[bytes] | Iterable[Buffer],
+        source: IO[bytes] | Buffer | Iterable[Buffer],
         mode: str | WriteMode = WriteMode.WRITE_FULL,
         *,
         offset: int = 0,
@@ -401,7 +422,7 @@ class Store:
             yield chunk
 
     def get_to_file(self, key: str, target: IO[bytes], *, chunk_size: int = DEFAULT_CHUNK) -> int:
-        """Copy the whole object into a binary file object in bounded chunks; return bytes copied."""
+        """Copy the whole object into a binary file object in bounded chunks; return the size."""
         total = 0
         for chunk in self.get_stream(key, chunk_size=chunk_size):
             target.write(chunk)
@@ -427,7 +448,7 @@ class Store:
         return Store(backend, name=self.name)
 
 
-def _chunks_of(source: IO[bytes] | Iterable[Buffer], chunk_size: int) -> Iterator[Buffer]:
+def _chunks_of(source: IO[bytes] | Buffer | Iterable[Buffer], chunk_size: int) -> Iterator[Buffer]:
     if isinstance(source, bytes | bytearray | memoryview):
         view = memoryview(source)
         for start in range(0, len(view), chunk_size):
@@ -451,6 +472,11 @@ def _chunks_of(source: IO[bytes] | Iterable[Buffer], chunk_size: int) -> Iterato
             block = reader(chunk_size)
             if not block:
                 return
+            if not isinstance(block, bytes | bytearray | memoryview):
+                # A text-mode file reads str: refuse it here, not deep inside a backend.
+                raise InvalidArgument(
+                    f"stream source must be binary; read() returned {type(block).__name__}"
+                )
             yield block
     for block in source:
         if not isinstance(block, bytes | bytearray | memoryview):
@@ -467,4 +493,3 @@ def _fill(source: Any, view: memoryview) -> int:
             break
         filled += n
     return filled
-

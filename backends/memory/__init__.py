@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from objstore import BackendRegistry, hookimpl
-
 from backends.memory.backend import CAPABILITIES
 from backends.memory.config import MemoryConfig
+from objstore import BackendRegistry, hookimpl
 
 NAME = "memory"
 
@@ -17,6 +16,5 @@ def objstore_register_backends(registry: BackendRegistry) -> None:
         "backends.memory.backend:MemoryBackend",
         description="In-process dict of bytearrays; thread-safe; for tests and first runs.",
         capabilities=CAPABILITIES,
-        url_options=lambda url: {},
         option_names=MemoryConfig.option_names(),
     )

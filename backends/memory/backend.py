@@ -9,10 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from objstore.errors import AlreadyExists, NotFound
-from objstore.spec import Backend, Buffer, Capabilities, ObjectStat, WriteMode
-
 from backends.memory.config import MemoryConfig
+from objstore.errors import AlreadyExists, InvalidArgument, NotFound
+from objstore.spec import Backend, Buffer, Capabilities, ObjectStat, WriteMode
 
 CAPABILITIES = Capabilities(
     write_full=True,
@@ -67,6 +66,18 @@ class MemoryBackend(Backend):
                     obj.data = bytearray(data)
                     obj.mtime = now
                 return
+            limit = self.config.max_object_size
+            if limit and mode is WriteMode.APPEND:
+                # The store checks offset + len(data), but only the backend knows where
+                # an append ends: check here, under the lock, before anything changes.
+                end = (len(obj.data) if obj is not None else 0) + len(data)
+                if end > limit:
+                    raise InvalidArgument(
+                        f"object would be {end} bytes; memory allows at most {limit}",
+                        backend=self.name,
+                        op="put",
+                        key=key,
+                    )
             if obj is None:
                 obj = self._objects[key] = _Object(bytearray(), now)
             if mode is WriteMode.APPEND:
@@ -112,7 +123,9 @@ class MemoryBackend(Backend):
         with self._lock:
             value = self._get(key, "get_xattr").xattrs.get(name)
         if value is None:
-            raise NotFound(f"attribute {name!r} not set", backend=self.name, op="get_xattr", key=key)
+            raise NotFound(
+                f"attribute {name!r} not set", backend=self.name, op="get_xattr", key=key
+            )
         return value
 
     def set_xattr(self, key: str, name: str, value: bytes) -> None:

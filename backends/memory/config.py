@@ -21,7 +21,9 @@ class MemoryConfig:
         if unknown:
             raise ConfigError(f"memory: unknown options {sorted(unknown)}")
         value = options.get("max_object_size", 0)
-        if not isinstance(value, int) or value < 0:
+        if isinstance(value, str) and value.isdigit():
+            value = int(value)  # from a URL query: memory://?max_object_size=1024
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError("memory: max_object_size must be a non-negative int")
         return cls(max_object_size=value)
 

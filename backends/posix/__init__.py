@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import SplitResult, unquote
 
-from objstore import BackendRegistry, hookimpl
-
 from backends.posix.backend import CAPABILITIES
 from backends.posix.config import PosixConfig
+from objstore import BackendRegistry, hookimpl
 
 NAME = "posix"
 

@@ -8,7 +8,9 @@ ours (temp files, the sidecar metadata directory) and never listed.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import errno
+import hashlib
 import json
 import os
 import threading
@@ -18,12 +20,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from backends.posix.config import PosixConfig
+from backends.posix.errors import ERRORS
 from objstore.errors import InvalidArgument, NotFound
 from objstore.keys import NAME_MAX, decode_key, encode_key
 from objstore.spec import Backend, Buffer, Capabilities, ObjectStat, WriteMode
-
-from backends.posix.config import PosixConfig
-from backends.posix.errors import ERRORS
 
 XATTR_PREFIX = "user."
 SIDECAR_DIR = ".objstore-meta"
@@ -59,10 +60,12 @@ class PosixBackend(Backend):
         self.config = PosixConfig.from_mapping(options)
         self.root = self.config.root
         with ERRORS.mapped("open", None):
-            self.root.mkdir(parents=True, exist_ok=True)
-            if not self.root.is_dir():
+            # Checked before mkdir, which would report a file in the way as EEXIST
+            # (AlreadyExists): the wrong class for a misconfigured root.
+            if self.root.exists() and not self.root.is_dir():
                 raise InvalidArgument(f"root {self.root} is not a directory", op="open")
-        self._sidecar = self._choose_xattr_mode()
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._sidecar = self._choose_xattr_mode()
         self._sidecar_lock = threading.Lock()
         self.capabilities = CAPABILITIES
         if self._sidecar:
@@ -300,7 +303,10 @@ class PosixBackend(Backend):
     # Sidecar metadata: one JSON file per object in .objstore-meta/, written by rename.
 
     def _sidecar_path(self, path: str) -> str:
-        return os.path.join(self.root, SIDECAR_DIR, os.path.basename(path) + ".json")
+        # A digest, not the object's file name plus ".json": that would pass NAME_MAX for
+        # keys over 250 bytes, making metadata (and create) fail on keys the store accepts.
+        digest = hashlib.sha256(os.path.basename(path).encode("utf-8", "surrogateescape"))
+        return os.path.join(self.root, SIDECAR_DIR, digest.hexdigest() + ".json")
 
     def _read_sidecar(self, path: str) -> dict[str, bytes]:
         try:
@@ -353,10 +359,8 @@ def _copy_xattrs(source: str, target: str) -> None:
 
 
 def with_missing_ok(fn: Any, path: str) -> None:
-    try:
+    with contextlib.suppress(FileNotFoundError):
         fn(path)
-    except FileNotFoundError:
-        pass
 
 
 def _fs_type(path: str) -> str:

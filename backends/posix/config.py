@@ -35,6 +35,9 @@ class PosixConfig:
         if xattrs not in XATTR_MODES:
             raise ConfigError(f"posix: xattrs must be one of {XATTR_MODES}, not {xattrs!r}")
         fsync = options.get("fsync", False)
+        if isinstance(fsync, str) and fsync.lower() in ("true", "false", "1", "0"):
+            # URL query options (posix:///data?fsync=true) arrive as strings.
+            fsync = fsync.lower() in ("true", "1")
         if not isinstance(fsync, bool):
             raise ConfigError("posix: fsync must be true or false")
         return cls(root=Path(str(root)).expanduser(), xattrs=xattrs, fsync=fsync)

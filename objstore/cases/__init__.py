@@ -132,7 +132,7 @@ def select(
         wanted = set(features)
         chosen = [c for c in chosen if c.feature in wanted]
     if names:
-        patterns = list(names)
+        patterns = [*names]
         chosen = [c for c in chosen if any(c.name == p or c.name.startswith(p) for p in patterns)]
     if not include_slow:
         chosen = [c for c in chosen if not c.slow]

@@ -1,1 +1,4 @@
-"""Local test clusters the project starts itself: ``objstore cluster ceph|gluster up|down|status``."""
+"""Local test clusters the project starts itself.
+
+``objstore cluster ceph|gluster up|down|status``.
+"""
