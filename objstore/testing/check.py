@@ -13,7 +13,6 @@ from rich.table import Table
 
 from objstore.cases import FEATURES, select
 from objstore.cases.runner import CaseRunner, Outcome, summarize
-from objstore.errors import ObjstoreError
 from objstore.testing.targets import Target, discover
 
 console = Console()
@@ -117,13 +116,9 @@ def check(
         transient=True,
     ) as progress:
         for target in targets:
-            if target.skip_reason:
-                unavailable[target.id] = target.skip_reason
-                continue
-            try:
-                store = target.open()
-            except ObjstoreError as exc:
-                unavailable[target.id] = str(exc)
+            store, reason = target.open_or_reason()
+            if store is None:
+                unavailable[target.id] = reason or "unavailable"
                 continue
             task = progress.add_task(target.describe(), total=len(cases), current="")
             with store:

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 from objstore.cases import FEATURES
-from objstore.errors import ObjstoreError
 
 console = Console(width=max(Console().width, 100))
 
@@ -186,13 +185,9 @@ def divergence(ctx: click.Context, names: tuple[str, ...], out: str | None) -> N
     notes: dict[str, str] = {}
     not_run: dict[str, str] = {}
     for target in targets:
-        if target.skip_reason:
-            not_run[target.id] = target.skip_reason
-            continue
-        try:
-            store = target.open()
-        except ObjstoreError as exc:
-            not_run[target.id] = str(exc)
+        store, reason = target.open_or_reason()
+        if store is None:
+            not_run[target.id] = reason or "unavailable"
             continue
         with store:
             console.print(f"probing {target.describe()}", highlight=False)

@@ -69,6 +69,17 @@ class Target:
             return objstore.open(config=self.config, **options)
         return objstore.open(self.backend, **options)
 
+    def open_or_reason(self) -> tuple[Store | None, str | None]:
+        """``(store, None)``, or ``(None, why)`` when the target cannot run or open here."""
+        from objstore.errors import ObjstoreError
+
+        if self.skip_reason:
+            return None, self.skip_reason
+        try:
+            return self.open(), None
+        except ObjstoreError as exc:
+            return None, str(exc)
+
     def describe(self) -> str:
         where = f" ({self.config})" if self.config else ""
         double = " [TEST DOUBLE of pydaos]" if self.test_double else ""
