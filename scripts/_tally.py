@@ -29,7 +29,7 @@ def main() -> int:
             passed += tests - bad - skip
             failed += bad
             skipped += skip
-    for name in ("ftest", "oracle"):
+    for name in ("ftest", "oracle-local", "oracle-cluster"):
         log = results / f"{name}.log"
         if log.exists():
             found = LINE.findall(log.read_text())
@@ -40,7 +40,7 @@ def main() -> int:
     counted_failures = failed
     for step in failed_steps:
         print(f"step failed: {step}")
-        if step not in ("pytest", "ftest", "oracle") or counted_failures == 0:
+        if step not in ("pytest", "ftest", "oracle-local", "oracle-cluster") or counted_failures == 0:
             failed += 1
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed else 0
