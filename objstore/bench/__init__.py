@@ -1,0 +1,1 @@
+"""Benchmarks: ``objstore bench``, ``objstore compare`` and ``objstore report``."""
