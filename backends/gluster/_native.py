@@ -30,6 +30,7 @@ import errno
 import os
 import platform
 import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -117,6 +118,8 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "glfs_set_logging": (ctypes.c_int, [_VP, _CP, ctypes.c_int]),
     "glfs_set_xlator_option": (ctypes.c_int, [_VP, _CP, _CP, _CP]),
     "glfs_init": (ctypes.c_int, [_VP]),
+    # Returns the length of the volume id (16), copying it into the buffer.
+    "glfs_get_volumeid": (ctypes.c_int, [_VP, _CP, ctypes.c_size_t]),
     "glfs_fini": (ctypes.c_int, [_VP]),
     "glfs_open": (_VP, [_VP, _CP, ctypes.c_int]),
     "glfs_creat": (_VP, [_VP, _CP, ctypes.c_int, _c_mode_t]),
@@ -361,6 +364,13 @@ class GlfsClient:
         if self._fs is None:
             raise OSError(errno.ENOTCONN, "gluster client is finalised")
         return self._fs
+
+    def volume_id(self) -> str:
+        """The volume's UUID: a fingerprint of the cluster for benchmark reports."""
+        buffer = ctypes.create_string_buffer(16)
+        if self.lib.glfs_get_volumeid(self.fs, buffer, 16) != 16:
+            raise _fail("glfs_get_volumeid", "/")
+        return str(uuid.UUID(bytes=buffer.raw))
 
     # -- files ---------------------------------------------------------------------------
 

@@ -234,8 +234,11 @@ class GlusterBackend(Backend):
 
     def describe(self) -> dict[str, str]:
         cfg = self.config
+        with ERRORS.mapped("describe"):
+            volume_id = self._client().volume_id()
         return {
             "volume": cfg.volume,
+            "volume_id": volume_id,
             "volfile_server": f"{cfg.host}:{cfg.port}",
             "subdir": cfg.subdir or "/",
             "library": _native.LIBRARY,

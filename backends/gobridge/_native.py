@@ -78,6 +78,7 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
         [_u64, _p, ctypes.POINTER(_u64), ctypes.POINTER(ctypes.c_int64), _err],
     ),
     "gb_delete": (ctypes.c_int, [_u64, _p, _err]),
+    "gb_fsid": (ctypes.c_int, [_u64, _v, _sz, _err]),
     "gb_list": (ctypes.c_int, [_u64, _p, _out, ctypes.POINTER(_sz), _err]),
     "gb_xattr_get": (ctypes.c_int, [_u64, _p, _p, _out, ctypes.POINTER(_sz), _err]),
     "gb_xattr_set": (ctypes.c_int, [_u64, _p, _p, _v, _sz, _err]),

@@ -369,8 +369,12 @@ class GoBridgeBackend(Backend):
     # -- identity and lifetime ----------------------------------------------------------
 
     def describe(self) -> dict[str, str]:
+        fsid = ctypes.create_string_buffer(64)
+        with ERRORS.mapped("describe"):
+            self._check("gb_fsid", fsid, len(fsid))
         return {
             "library": self._lib.version(),
+            "fsid": fsid.value.decode(),
             "path": str(self._lib.path),
             "pool": self.config.pool,
             "namespace": self.config.namespace,

@@ -242,6 +242,26 @@ func gb_stat(h C.uint64_t, key *C.char, size *C.uint64_t, mtime *C.int64_t, err 
 	})
 }
 
+// gb_fsid copies the cluster's fsid (36 characters and a NUL) into buf, so benchmark
+// reports can fingerprint the cluster they ran on.
+//
+//export gb_fsid
+func gb_fsid(h C.uint64_t, buf *C.char, size C.size_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err)
+	return withConn(h, err, func(c *conn) error {
+		fsid, e := c.rc.GetFSID()
+		if e != nil {
+			return e
+		}
+		dst := goBytes(unsafe.Pointer(buf), size)
+		if len(dst) < len(fsid)+1 {
+			return syscall.ERANGE
+		}
+		dst[copy(dst, fsid)] = 0
+		return nil
+	})
+}
+
 //export gb_delete
 func gb_delete(h C.uint64_t, key *C.char, err **C.char) (rc C.int) {
 	defer guard(&rc, err)
