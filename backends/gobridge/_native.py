@@ -73,6 +73,10 @@ _SIGNATURES: dict[str, tuple[Any, list[Any]]] = {
     "gb_close": (ctypes.c_int, [_u64, _err]),
     "gb_put": (ctypes.c_int, [_u64, _p, _v, _sz, ctypes.c_int, _u64, _err]),
     "gb_get": (ctypes.c_int, [_u64, _p, _u64, _v, _sz, ctypes.POINTER(_sz), _err]),
+    "gb_get_stat": (
+        ctypes.c_int,
+        [_u64, _p, _u64, _v, _sz, ctypes.POINTER(_sz), ctypes.POINTER(_u64), _err],
+    ),
     "gb_stat": (
         ctypes.c_int,
         [_u64, _p, ctypes.POINTER(_u64), ctypes.POINTER(ctypes.c_int64), _err],

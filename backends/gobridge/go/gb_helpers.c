@@ -38,3 +38,20 @@ int gb_c_setxattr(rados_ioctx_t io, const char *oid, const char *name,
 	rados_release_write_op(op);
 	return ret;
 }
+
+// Whole-object reads: read up to len bytes at offset AND stat the object in ONE round trip,
+// so a reader learns the size together with the first bytes (small objects need nothing
+// more; large ones one more read, like stat + read but without the extra trip for small).
+int gb_c_read_stat(rados_ioctx_t io, const char *oid, uint64_t offset, char *buf, size_t len,
+                   size_t *nread, uint64_t *size) {
+	int stat_rval = 0, read_rval = 0;
+	time_t mtime = 0;
+	rados_read_op_t op = rados_create_read_op();
+	rados_read_op_stat(op, size, &mtime, &stat_rval);
+	rados_read_op_read(op, offset, len, buf, nread, &read_rval);
+	int ret = rados_read_op_operate(op, io, oid, 0);
+	rados_release_read_op(op);
+	if (ret < 0) return ret;
+	if (stat_rval < 0) return stat_rval;
+	return read_rval < 0 ? read_rval : 0;
+}

@@ -9,6 +9,8 @@ package main
 // Compound librados write operations, defined in gb_helpers.c (a preamble in a file with
 // //export directives may only declare).
 int gb_c_create(rados_ioctx_t io, const char *oid, const char *buf, size_t len);
+int gb_c_read_stat(rados_ioctx_t io, const char *oid, uint64_t offset, char *buf, size_t len,
+                   size_t *nread, uint64_t *size);
 int gb_c_write_empty(rados_ioctx_t io, const char *oid, int truncate);
 int gb_c_setxattr(rados_ioctx_t io, const char *oid, const char *name, const char *value,
                   size_t len);
@@ -222,6 +224,23 @@ func gb_get(h C.uint64_t, key *C.char, offset C.uint64_t, buf unsafe.Pointer, ca
 			*nread = C.size_t(got)
 		}
 		return e
+	})
+}
+
+// gb_get_stat reads up to capacity bytes at offset into buf and stores the object's size,
+// in one round trip (a compound librados read op). capacity must be positive.
+//
+//export gb_get_stat
+func gb_get_stat(h C.uint64_t, key *C.char, offset C.uint64_t, buf unsafe.Pointer, capacity C.size_t,
+	nread *C.size_t, size *C.uint64_t, err **C.char) (rc C.int) {
+	defer guard(&rc, err)
+	*nread, *size = 0, 0
+	if buf == nil || capacity == 0 {
+		return setErr(err, -int(syscall.EINVAL), "gb_get_stat: buffer is NULL or empty")
+	}
+	return withConn(h, err, func(c *conn) error {
+		ret := C.gb_c_read_stat(ioPtr(c), key, offset, (*C.char)(buf), capacity, nread, size)
+		return cErr(ret, "get "+C.GoString(key))
 	})
 }
 
