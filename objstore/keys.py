@@ -16,6 +16,8 @@ file name is at most 255 bytes, a key may be at most 255 bytes *after* encoding:
 
 from __future__ import annotations
 
+from objstore.errors import InvalidArgument
+
 NAME_MAX = 255
 
 
@@ -37,3 +39,17 @@ def decode_key(name: str) -> str:
 def encoded_size(key: str) -> int:
     """Bytes the encoded name takes on disk."""
     return len(encode_key(key).encode("utf-8"))
+
+
+def file_name(key: str, *, backend: str, op: str) -> str:
+    """The encoded file name of ``key``; InvalidArgument when it exceeds ``NAME_MAX`` bytes."""
+    name = encode_key(key)
+    size = len(name.encode("utf-8"))
+    if size > NAME_MAX:
+        raise InvalidArgument(
+            f"key is {size} bytes once encoded ('/' and '%' take 3); {backend} allows {NAME_MAX}",
+            backend=backend,
+            op=op,
+            key=key,
+        )
+    return name

@@ -28,8 +28,7 @@ from typing import Any
 from backends.gluster import _native
 from backends.gluster.config import GlusterConfig
 from backends.gluster.errors import ERRORS
-from objstore.errors import InvalidArgument
-from objstore.keys import NAME_MAX, decode_key, encode_key
+from objstore.keys import NAME_MAX, decode_key, file_name
 from objstore.spec import Backend, Buffer, Capabilities, ObjectStat, WriteMode
 
 XATTR_PREFIX = "user."
@@ -98,16 +97,7 @@ class GlusterBackend(Backend):
                 client.mkdir(path)
 
     def _path(self, key: str, op: str) -> str:
-        name = encode_key(key)
-        size = len(name.encode("utf-8"))
-        if size > NAME_MAX:
-            raise InvalidArgument(
-                f"key is {size} bytes once encoded ('/' and '%' take 3); gluster allows {NAME_MAX}",
-                backend=self.name,
-                op=op,
-                key=key,
-            )
-        return f"{self._dir}/{name}"
+        return f"{self._dir}/{file_name(key, backend=self.name, op=op)}"
 
     def _temp_path(self) -> str:
         return f"{self._dir}/{TEMP_PREFIX}{uuid.uuid4().hex}"

@@ -23,7 +23,7 @@ from typing import Any
 from backends.posix.config import PosixConfig
 from backends.posix.errors import ERRORS
 from objstore.errors import InvalidArgument, NotFound
-from objstore.keys import NAME_MAX, decode_key, encode_key
+from objstore.keys import NAME_MAX, decode_key, file_name
 from objstore.spec import Backend, Buffer, Capabilities, ObjectStat, WriteMode
 
 XATTR_PREFIX = "user."
@@ -74,16 +74,7 @@ class PosixBackend(Backend):
     # -- paths -----------------------------------------------------------------------
 
     def _path(self, key: str, op: str) -> str:
-        name = encode_key(key)
-        if len(name.encode("utf-8")) > NAME_MAX:
-            raise InvalidArgument(
-                f"key is {len(name.encode('utf-8'))} bytes once encoded ('/' and '%' take 3); "
-                f"posix allows {NAME_MAX}",
-                backend=self.name,
-                op=op,
-                key=key,
-            )
-        return os.path.join(self.root, name)
+        return os.path.join(self.root, file_name(key, backend=self.name, op=op))
 
     def _temp_path(self) -> str:
         return os.path.join(self.root, f".tmp-{uuid.uuid4().hex}")

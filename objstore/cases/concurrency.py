@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 from objstore.cases import case
 from objstore.cases._data import payload
 from objstore.errors import AlreadyExists
 from objstore.spec import WriteMode
 from objstore.store import Store
-
-
-def _threads(n: int, target: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            target(i)
-        except BaseException as exc:  # collected and reported by the case
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "threads still running after 300 s"
-    return errors
+from objstore.testing.threads import run_threads
 
 
 @case(requires=("thread_safe",))
@@ -42,7 +22,7 @@ def test_16_threads_distinct_keys(store: Store) -> None:
         for j in range(20):
             assert store.get(f"t{i}-{j}") == payload(1000 + i, seed=i * 100 + j)
 
-    errors = _threads(16, work)
+    errors = run_threads(16, work)
     assert not errors, f"{len(errors)} threads failed: {errors[0]!r}"
     assert len(list(store.list())) == 16 * 20
 
@@ -67,14 +47,14 @@ def test_create_race_8_threads_one_winner(store: Store) -> None:
             with lock:
                 winners.append(i)
 
-        errors = _threads(8, work)
+        errors = run_threads(8, work)
         assert not errors, f"unexpected errors: {errors[:2]!r}"
         assert len(winners) == 1, f"round {round_}: {len(winners)} winners {winners}"
         assert store.get(f"race-{round_}") == f"winner-{winners[0]}".encode()
 
 
 @case(requires=("thread_safe", "atomic_append"))
-def test_appends_16_threads(store: Store) -> None:
+def test_appends_16run_threads(store: Store) -> None:
     """16 threads x 50 appends of distinct 512-byte records: all present, none torn."""
     record = 512
 
@@ -86,7 +66,7 @@ def test_appends_16_threads(store: Store) -> None:
         for j in range(50):
             store.put("log", rec(i, j), WriteMode.APPEND)
 
-    errors = _threads(16, work)
+    errors = run_threads(16, work)
     assert not errors, f"{len(errors)} threads failed: {errors[0]!r}"
     data = store.get("log")
     assert len(data) == 16 * 50 * record, f"size {len(data)}, expected {16 * 50 * record}"
@@ -132,7 +112,7 @@ def test_disjoint_offset_writes(store: Store) -> None:
     def work(i: int) -> None:
         store.put("obj", bytes([i + 1]) * block, WriteMode.WRITE, i * block)
 
-    errors = _threads(8, work)
+    errors = run_threads(8, work)
     assert not errors, f"threads failed: {errors[:2]!r}"
     data = store.get("obj")
     for i in range(8):
@@ -140,7 +120,7 @@ def test_disjoint_offset_writes(store: Store) -> None:
 
 
 @case(requires=("thread_safe",))
-def test_delete_race_8_threads(store: Store) -> None:
+def test_delete_race_8run_threads(store: Store) -> None:
     """8 threads delete one object: at least one succeeds, the rest get NotFound, it is gone."""
     from objstore.errors import NotFound
 
@@ -160,7 +140,7 @@ def test_delete_race_8_threads(store: Store) -> None:
             with lock:
                 deleted.append(i)
 
-        errors = _threads(8, work)
+        errors = run_threads(8, work)
         assert not errors, f"unexpected errors: {errors[:2]!r}"
         assert deleted, f"round {round_}: no thread deleted the object"
         assert not store.exists(key), f"round {round_}: object survived"
@@ -168,7 +148,7 @@ def test_delete_race_8_threads(store: Store) -> None:
 
 
 @case(requires=("thread_safe", "metadata"))
-def test_xattrs_from_8_threads(store: Store) -> None:
+def test_xattrs_from_8run_threads(store: Store) -> None:
     """8 threads setting different attributes on one object: all attributes are kept."""
     store.put("obj", b"data")
 
@@ -176,7 +156,7 @@ def test_xattrs_from_8_threads(store: Store) -> None:
         for j in range(5):
             store.set_xattr("obj", f"t{i}-{j}", f"{i}:{j}".encode())
 
-    errors = _threads(8, work)
+    errors = run_threads(8, work)
     assert not errors, f"threads failed: {errors[:2]!r}"
     names = store.list_xattrs("obj")
     assert len(names) == 40, f"{len(names)} attributes kept of 40"

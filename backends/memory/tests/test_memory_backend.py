@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import random
 import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,29 +16,7 @@ from backends.memory.config import MemoryConfig
 from objstore.errors import AlreadyExists, ConfigError, InvalidArgument, NotFound
 from objstore.registry import BackendRegistry
 from objstore.store import Store
-
-
-def run_threads(count: int, target: Callable[[int], None]) -> None:
-    """Run ``target(i)`` on ``count`` threads started together; re-raise the first failure."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def body(i: int) -> None:
-        try:
-            barrier.wait()
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    if errors:
-        raise errors[0]
-
+from objstore.testing.threads import run_threads_or_raise
 
 # -- config and registration ---------------------------------------------------------------------
 
@@ -225,7 +202,7 @@ def test_sixteen_threads_mixing_operations() -> None:
             assert len(whole) % record == 0  # appends never tear
         assert store.get(own) == expected if expected else True
 
-    run_threads(16, work)
+    run_threads_or_raise(16, work)
     log = store.get("shared/log")
     assert len(log) == 16 * rounds * record
     entries = log.splitlines()
@@ -252,7 +229,7 @@ def test_concurrent_create_has_one_winner() -> None:
             with lock:
                 winners.append(i)
 
-        run_threads(16, create)
+        run_threads_or_raise(16, create)
         assert len(winners) == 1
         assert store.get(f"k{round_}") == bytes([winners[0]]) * 100
 

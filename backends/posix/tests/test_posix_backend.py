@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from backends.posix.config import PosixConfig
 from objstore.errors import AlreadyExists, BackendError, ConfigError, InvalidArgument, NotFound
 from objstore.registry import BackendRegistry
 from objstore.store import Store
+from objstore.testing.threads import run_threads_or_raise
 
 NASTY_KEYS = [
     "../x",
@@ -48,29 +49,6 @@ NASTY_KEYS = [
     "a" * 255,
     "x/" * 50,
 ]
-
-
-def run_threads(count: int, target: Callable[[int], None]) -> None:
-    """Run ``target(i)`` on ``count`` threads released together; re-raise the first failure."""
-    barrier = threading.Barrier(count)
-    errors: list[BaseException] = []
-
-    def body(i: int) -> None:
-        try:
-            barrier.wait()
-            target(i)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert not any(t.is_alive() for t in threads), "a thread hung"
-    if errors:
-        raise errors[0]
-
 
 def files_under(top: Path) -> set[Path]:
     return {Path(d) / f for d, _, files in os.walk(top) for f in files}
@@ -317,7 +295,7 @@ def test_create_via_link_is_atomic_under_an_8_thread_race(root: Path) -> None:
             with lock:
                 winners.append(i)
 
-        run_threads(8, create)
+        run_threads_or_raise(8, create)
         assert len(winners) == 1, winners
         assert store.get(key) == bytes([winners[0]]) * 50_000
     assert not [p for p in root.iterdir() if p.name.startswith(".tmp")]
@@ -330,7 +308,7 @@ def test_concurrent_appends_do_not_interleave(root: Path) -> None:
         for n in range(100):
             store.put("log", f"{i:02d}:{n:05d}\n".encode(), "wa")
 
-    run_threads(8, append)
+    run_threads_or_raise(8, append)
     lines = store.get("log").splitlines()
     assert len(lines) == 800 and len(set(lines)) == 800
 
@@ -416,7 +394,7 @@ def test_sidecar_concurrent_setters_lose_nothing(root: Path) -> None:
         for n in range(20):
             store.set_xattr("k", f"t{i}-{n}", b"v")
 
-    run_threads(8, setter)
+    run_threads_or_raise(8, setter)
     assert len(store.list_xattrs("k")) == 160
 
 
