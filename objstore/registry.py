@@ -13,8 +13,8 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -46,7 +46,6 @@ class BackendInfo:
     """Turns a parsed URL (``urllib.parse.SplitResult``) into options, for ``NAME://...``."""
     option_names: tuple[str, ...] = ()
     """Options the backend accepts, for docs and ``--help``."""
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     def unavailable_reason(self) -> str | None:
         """Why this backend cannot be used here, or None when it can."""
